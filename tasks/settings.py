@@ -1,0 +1,186 @@
+"""Settings as nested pydantic-settings groups, each with its own env prefix.
+
+Precedence, highest first (documented in the README):
+
+1. explicit values passed in code / CLI flags,
+2. environment variables (`AIGC_STORAGE_URI`, `AIGC_TEXT_MODEL`, ...),
+3. the TOML file (`--config FILE`, else `$AIGC_CONFIG`, else `./aigc.toml` when it exists),
+4. the defaults below.
+
+Secrets (S3 credentials) are not settings here at all: boto3 reads the standard AWS variables when
+a client is made, so they are never loaded at import, printed, or written into an artifact.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from tasks.errors import ConfigError
+from tasks.models import ContentSpec
+
+_TOML: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("aigc_toml", default=None)
+
+
+class _TomlSection(PydanticBaseSettingsSource):
+    """Feeds one `[section]` of the loaded TOML file to one settings group, below the env vars."""
+
+    def __init__(self, settings_cls: type[BaseSettings], section: str) -> None:
+        super().__init__(settings_cls)
+        self._data = dict((_TOML.get() or {}).get(section, {}))
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return self._data
+
+
+class _Group(BaseSettings):
+    section: ClassVar[str] = ""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSection(settings_cls, cls.section))
+
+
+class StorageSettings(_Group):
+    """Where every artifact lives: a local folder (embedded default) or any S3 endpoint."""
+
+    section: ClassVar[str] = "storage"
+    model_config = SettingsConfigDict(env_prefix="AIGC_STORAGE_", extra="forbid")
+
+    uri: str = Field(
+        default="file://./aigc-data",
+        description="file://PATH or s3://BUCKET/PREFIX; S3 endpoint and keys from the AWS_* variables",
+    )
+    create_bucket: bool = Field(default=True, description="create the S3 bucket when it is missing")
+    max_attempts: int = Field(default=5, gt=0, le=20, description="retries for transient S3 errors")
+    multipart_threshold_mb: int = Field(default=8, gt=4, description="objects above use multipart")
+
+    @field_validator("uri")
+    @classmethod
+    def _check_uri(cls, v: str) -> str:
+        if not (v.startswith("file://") or v.startswith("s3://")):
+            raise ValueError(
+                f"storage URI {v!r} must start with file:// or s3:// "
+                "(e.g. file://./aigc-data or s3://my-bucket/aigc)"
+            )
+        if v.startswith("s3://") and not v[5:].split("/", 1)[0]:
+            raise ValueError(f"storage URI {v!r} names no bucket; use s3://BUCKET/PREFIX")
+        return v
+
+
+class ModelSettings(_Group):
+    """Which model runs each kind of content. Empty = the CPU backend that needs no weights."""
+
+    section: ClassVar[str] = "models"
+    model_config = SettingsConfigDict(env_prefix="AIGC_", extra="forbid")
+
+    text_model: str | None = Field(default=None, description="hub id or local path of a causal LM")
+    image_model: str | None = Field(default=None, description="diffusers text-to-image pipeline")
+    video_model: str | None = Field(default=None, description="diffusers video pipeline")
+    embedding_model: str | None = Field(default=None, description="sentence-transformers model")
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    seed: int = 0
+    max_new_tokens: int = Field(default=256, gt=0)
+    batch_size: int = Field(default=8, gt=0)
+    max_retries: int = Field(default=2, ge=0, le=10)
+
+
+class IngestSettings(_Group):
+    section: ClassVar[str] = "ingest"
+    model_config = SettingsConfigDict(env_prefix="AIGC_INGEST_", extra="forbid")
+
+    default_currency: str = Field(default="USD", min_length=3, max_length=3)
+    max_title_length: int = Field(default=150, gt=0)
+    require_image: bool = Field(default=False, description="quarantine products with no image")
+
+
+class FlowSettings(_Group):
+    section: ClassVar[str] = "flow"
+    model_config = SettingsConfigDict(env_prefix="AIGC_FLOW_", extra="forbid")
+
+    batch_size: int = Field(default=50, gt=0, description="products per generation batch")
+    max_regenerations: int = Field(default=2, ge=0, le=10)
+    review_mode: Literal["auto", "pause", "suspend"] = "auto"
+    review_timeout_s: int = Field(default=3600, gt=0)
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "UTC"
+
+
+class Settings(BaseModel):
+    """All groups together; build it with `load_settings`, not directly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    flow: FlowSettings = Field(default_factory=FlowSettings)
+    content: ContentSpec = Field(default_factory=ContentSpec)
+
+
+GROUPS: dict[str, type[_Group]] = {
+    "storage": StorageSettings,
+    "models": ModelSettings,
+    "ingest": IngestSettings,
+    "flow": FlowSettings,
+}
+
+
+def find_config(path: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use: the explicit one, else $AIGC_CONFIG, else ./aigc.toml if present."""
+    if path:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {p} does not exist; pass an existing TOML file to --config")
+        return p
+    env = os.environ.get("AIGC_CONFIG")
+    if env:
+        return find_config(env)
+    local = Path("aigc.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(config: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Build validated settings from TOML + env + overrides (`storage={"uri": ...}` etc.)."""
+    path = find_config(config)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        unknown = set(data) - set(GROUPS) - {"content"}
+        if unknown:
+            raise ConfigError(
+                f"config file {path} has unknown section(s) {sorted(unknown)}; "
+                f"known sections are {sorted([*GROUPS, 'content'])}"
+            )
+    token = _TOML.set(data)
+    try:
+        groups = {name: cls(**overrides.get(name, {})) for name, cls in GROUPS.items()}
+        content = ContentSpec(**{**data.get("content", {}), **overrides.get("content", {})})
+        return Settings(**groups, content=content)
+    except ValidationError as exc:
+        where = f" (from {path} or the AIGC_* environment)" if path else " (from the AIGC_* environment)"
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid settings{where}: {problems}") from None
+    finally:
+        _TOML.reset(token)
