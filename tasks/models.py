@@ -85,6 +85,10 @@ class Product(BaseModel):
     condition: str | None = None
     source_file: str | None = None
     source_row: int | None = Field(default=None, description="1-based row/item number in the source")
+    source_images: list[str] = Field(
+        default_factory=list,
+        description="image refs exactly as the source gave them (URLs kept for feeds); not hashed",
+    )
 
     @field_serializer("price", "sale_price")
     def _ser_dec(self, v: Decimal | None) -> str | None:
