@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 _CACHE: dict[tuple[str, ...], Any] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a loader may build on another cached model
 
 
 def select_device(preference: str = "auto") -> str:

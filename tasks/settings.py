@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tasks.errors import ConfigError
-from tasks.models import ContentSpec
+from tasks.models import AudienceSegment, ContentSpec
 
 _TOML: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("aigc_toml", default=None)
 
@@ -110,6 +110,10 @@ class IngestSettings(_Group):
     default_currency: str = Field(default="USD", min_length=3, max_length=3)
     max_title_length: int = Field(default=150, gt=0)
     require_image: bool = Field(default=False, description="quarantine products with no image")
+    csv_mapping: str | None = Field(
+        default=None,
+        description="generic CSV column mapping: a preset name (amazon) or a TOML/JSON mapping file",
+    )
 
 
 class FlowSettings(_Group):
@@ -122,6 +126,141 @@ class FlowSettings(_Group):
     review_timeout_s: int = Field(default=3600, gt=0)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "UTC"
+    public_base_url: str | None = Field(
+        default=None, description="public URL of the store root (CDN) used for image links in feeds"
+    )
+    execution: Literal["local", "deployment"] = Field(
+        default="local",
+        description="local: generation batches run in this process; deployment: each batch is a run of "
+        "the generation deployment on the GPU work pool (needs `aigc deploy` and GPU workers)",
+    )
+    generation_deployment: str = Field(
+        default="generate-batch/generate-batch", description="FLOW/DEPLOYMENT that runs one batch"
+    )
+    max_parallel_batches: int = Field(default=8, gt=0, description="batch runs in flight at once")
+    batch_timeout_s: int = Field(
+        default=3600,
+        gt=0,
+        description="a batch run still running after this long is marked crashed and rerun",
+    )
+    batch_attempts: int = Field(
+        default=3, gt=0, le=10, description="runs per batch before it counts as failed"
+    )
+    catalog_source: str | None = Field(
+        default=None, description="catalog file or s3:// URI the scheduled daily deployment ingests"
+    )
+
+
+class ServiceSettings(_Group):
+    """The Prefect server, work pools and S3 endpoint that `aigc server` and `aigc deploy` manage."""
+
+    section: ClassVar[str] = "services"
+    model_config = SettingsConfigDict(env_prefix="AIGC_SERVICES_", extra="forbid")
+
+    data_dir: str = Field(default="./aigc-services", description="server databases, logs and pid files")
+    prefect_port: int = Field(default=4200, gt=0, lt=65536)
+    s3_port: int = Field(default=8333, gt=0, lt=65536)
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL for the Prefect server (postgresql+asyncpg://...); empty = SQLite",
+    )
+    cpu_pool: str = Field(default="cpu", description="work pool for ingest, checks, review, publishing")
+    gpu_pool: str = Field(default="gpu", description="work pool whose workers run generation batches")
+    pool_type: Literal["process", "kubernetes"] = Field(default="process")
+    gpu_slots: int = Field(default=1, gt=0, description="slots of the `gpu` concurrency limit: one per GPU")
+    zombie_after_s: int = Field(
+        default=600,
+        ge=30,
+        description="a generation batch run whose heartbeats stop this long is marked crashed and rerun; "
+        "must exceed the GPU workers' PREFECT_FLOWS_HEARTBEAT_FREQUENCY (Prefect's default is 180)",
+    )
+
+
+class CreativeSettings(_Group):
+    """How images and clips are made: call to action, background style, clip length, diffusers knobs."""
+
+    section: ClassVar[str] = "creatives"
+    model_config = SettingsConfigDict(env_prefix="AIGC_CREATIVES_", extra="forbid")
+
+    cta: str = Field(default="Shop now", description="call-to-action text on banners and end cards")
+    cta_zh: str = Field(default="立即购买", description="call to action for Chinese-language products")
+    background: Literal["gradient", "solid", "white"] = "gradient"
+    video_seconds: float = Field(default=8.0, ge=6, le=15, description="CPU clip length")
+    video_fps: Literal[24, 30] = 24
+    scene_prompt: str = Field(
+        default="product photography, clean studio backdrop, soft light, shallow depth of field",
+        description="diffusers prompt for generated backgrounds; the product title is prepended",
+    )
+    generation_size: int = Field(default=512, ge=64, le=2048, description="long side of diffusers output")
+    inference_steps: int = Field(default=30, gt=0, le=200)
+    guidance_scale: float = Field(default=7.0, ge=0)
+    video_frames: int = Field(default=81, gt=0, description="diffusers clips: rounded to 4k+1")
+    max_image_pixels: int = Field(
+        default=40_000_000, gt=0, description="larger product photos are decoded reduced or refused"
+    )
+
+
+class QCSettings(_Group):
+    """Quality and compliance checks: extra term lists and what a blocking finding leads to."""
+
+    section: ClassVar[str] = "qc"
+    model_config = SettingsConfigDict(env_prefix="AIGC_QC_", extra="forbid")
+
+    terms_file: str | None = Field(
+        default=None,
+        description="extra Chinese ad-law term list, one a line (default: the shared public list when "
+        "present; '' = built-in list only)",
+    )
+    default_action: Literal["regenerate", "review", "drop"] = Field(
+        default="regenerate", description="what a blocking finding leads to unless `actions` says otherwise"
+    )
+    actions: dict[str, Literal["regenerate", "review", "drop"]] = Field(
+        default_factory=dict, description="per rule id or rule group, e.g. {pii = 'drop'}"
+    )
+    max_regenerations: int = Field(default=2, ge=0, le=10, description="tries before review")
+    known_brands: list[str] = Field(default_factory=list, description="extra brand names for the brand check")
+    allowed_terms: list[str] = Field(default_factory=list, description="trademarks etc. never flagged")
+    banned_terms: list[str] = Field(default_factory=list, description="always block")
+    brand_terms: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="per brand: {banned = [...], allowed = [...]}"
+    )
+
+
+class RecommendSettings(_Group):
+    """Recommendations: neighbour count and constraints, complementary rules, audience segments."""
+
+    section: ClassVar[str] = "recommend"
+    model_config = SettingsConfigDict(env_prefix="AIGC_RECOMMEND_", extra="forbid")
+
+    k: int = Field(default=5, gt=0, le=50, description="similar products per product")
+    same_top_category: bool = Field(default=True, description="similar items share the top-level category")
+    in_stock_only: bool = Field(default=True, description="never recommend an out-of-stock product")
+    price_band: tuple[float, float] | None = Field(
+        default=(0.5, 2.0),
+        description="candidate price / product price must lie in [low, high]; None turns the band off",
+    )
+    complementary_k: int = Field(default=3, gt=0, le=50, description="complementary products per product")
+    min_support: int = Field(default=2, gt=0, description="baskets a pair must share to count")
+    min_llr: float = Field(default=3.84, ge=0, description="log-likelihood ratio floor (3.84 = p<0.05)")
+    basket_events: list[str] = Field(
+        default_factory=lambda: ["purchase", "add_to_cart"], description="event types that form baskets"
+    )
+    category_pairs: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "belt": ["buckle", "leather care"],
+            "swimsuit": ["sarong"],
+            "sofa": ["pillow", "throw"],
+            "plant pot": ["watering can", "trowel"],
+            "bicycle": ["lock", "light"],
+        },
+        description="complementary rules without an events file: a term in one product's category or "
+        "title -> terms to look for in the recommended products",
+    )
+    segment_top_n: int = Field(default=10, gt=0, le=200, description="products featured per segment")
+    default_segments: list[AudienceSegment] = Field(
+        default_factory=list, description="used when content.segments is empty"
+    )
+    write_copy: bool = Field(default=True, description="write the blurbs and campaign posts")
 
 
 class Settings(BaseModel):
@@ -133,6 +272,10 @@ class Settings(BaseModel):
     models: ModelSettings = Field(default_factory=ModelSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     flow: FlowSettings = Field(default_factory=FlowSettings)
+    qc: QCSettings = Field(default_factory=QCSettings)
+    creatives: CreativeSettings = Field(default_factory=CreativeSettings)
+    recommend: RecommendSettings = Field(default_factory=RecommendSettings)
+    services: ServiceSettings = Field(default_factory=ServiceSettings)
     content: ContentSpec = Field(default_factory=ContentSpec)
 
 
@@ -141,6 +284,10 @@ GROUPS: dict[str, type[_Group]] = {
     "models": ModelSettings,
     "ingest": IngestSettings,
     "flow": FlowSettings,
+    "creatives": CreativeSettings,
+    "qc": QCSettings,
+    "recommend": RecommendSettings,
+    "services": ServiceSettings,
 }
 
 

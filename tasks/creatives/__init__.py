@@ -1,0 +1,1 @@
+"""Image and video creatives: format presets and the generation step."""
