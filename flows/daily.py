@@ -42,6 +42,16 @@ def ingest_step(source: str, fmt: str | None, config: str | None, day: str) -> d
     return summary.model_dump(mode="json")
 
 
+@task(name="recommend", retries=1, retry_delay_seconds=[5])
+def recommend_step(day: str, config: str | None) -> dict[str, Any]:
+    from tasks.catalog import load_snapshot
+    from tasks.recommend import recommend
+
+    settings, store = _settings(config)
+    summary = recommend(load_snapshot(store, day), store, settings, day=day)
+    return {"similar_rows": summary.similar_rows, "embedder": summary.embedder, "embedded": summary.embed}
+
+
 @task(name="plan")
 def plan_step(day: str, config: str | None, limit: int | None, run_id: str) -> dict[str, Any]:
     from tasks.planning import plan_generation
@@ -66,8 +76,15 @@ def generate_batch(
     settings, store = _settings(config)
     wanted = set(skus)
     products = [p for p in load_snapshot(store, day) if p.sku in wanted]
-    outcome = run_batch(products, settings, store, run_id=run_id, feedback=feedback, formats=formats)
-    return outcome.to_dict()
+    from flows.fanout import gpu_slot, save_outcome
+
+    with gpu_slot():  # the `gpu` concurrency limit, in deployment runs only
+        outcome = run_batch(
+            products, settings, store, run_id=run_id, feedback=feedback, formats=formats, day=day
+        )
+    result = outcome.to_dict()
+    save_outcome(store, day, run_id, skus, result)  # the parent reads it back by key
+    return result
 
 
 @task(name="review-package", retries=2, retry_delay_seconds=[2, 10])
@@ -184,6 +201,13 @@ def daily_content(
     ing = ingest_step(source, fmt, config, day)
     stage["ingest"] = time.perf_counter() - t0
 
+    if settings.flow.recommendations:
+        t_rec = time.perf_counter()
+        rec = recommend_step(day, config)
+        summary_backends = {"embeddings": rec["embedder"]}
+        stage["recommend"] = time.perf_counter() - t_rec
+    else:
+        summary_backends = {}
     plan = plan_step(day, config, limit, run_id)
     to_make: list[str] = plan["generate"]
     logger.info("%d products to generate, %d unchanged skipped", len(to_make), plan["skipped_unchanged"])
@@ -200,6 +224,7 @@ def daily_content(
         quarantined=ing["quarantined"],
         skipped_unchanged=plan["skipped_unchanged"],
     )
+    summary.backends.update(summary_backends)
     records: list[dict[str, Any]] = []
     done = 0
     for outcome in _run_batches(batches, day, run_id, plan["feedback"], config, formats, settings):
@@ -273,7 +298,13 @@ def _run_batches(
     formats: list[str] | None,
     settings: Settings,
 ):
-    """Local mode: each batch as a subflow in this process (deployment mode fans out, see flows/fanout)."""
+    """Local mode: each batch as a subflow in this process; deployment mode: each batch is a run of
+    the generation deployment on the GPU work pool, several at once (flows/fanout.py)."""
+    if settings.flow.execution == "deployment":
+        from flows.fanout import run_batches_deployment
+
+        yield from run_batches_deployment(batches, day, run_id, feedback, config, formats, settings)
+        return
     for skus in batches:
         fb = {s: feedback[s] for s in skus if s in feedback}
         yield generate_batch(skus, day, run_id, fb, config, formats)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.ledger import ProductRecord, read_record, write_record
-from tasks.models import Asset, AssetKind, ContentSpec, Product, QCResult
+from tasks.models import Asset, AssetKind, Product, QCResult
 from tasks.settings import Settings
 from tasks.storage import ArtifactStore
 
@@ -29,6 +29,7 @@ class BatchOutcome:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     backends: dict[str, str] = field(default_factory=dict)
     regenerated: int = 0
+    gx_keys: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class BatchOutcome:
             "stage_seconds": self.stage_seconds,
             "backends": self.backends,
             "regenerated": self.regenerated,
+            "gx_keys": self.gx_keys,
         }
 
 
@@ -97,34 +99,40 @@ def _describe(gen: Any) -> str:
 
 
 def check_assets(
-    store: ArtifactStore, product: Product, assets: list[Asset], spec: ContentSpec
-) -> list[Asset]:
-    """Run the right checks on each asset and attach the findings."""
+    store: ArtifactStore, batch: list[tuple[Product, list[Asset]]], settings: Settings
+) -> dict[str, Any]:
+    """Check every asset of a batch and attach the findings; returns GX's own result JSON.
+
+    Copy goes through the text rules per field and one great-expectations suite run per channel
+    for the whole batch (GX costs ~0.1-0.3 s a run, so never once per asset).
+    """
     from tasks import qc
 
-    for a in assets:
-        try:
-            if a.kind == AssetKind.COPY:
-                a.qc = qc.check_copy_asset(store.get_json(a.key), product, spec)
-            elif a.kind == AssetKind.IMAGE:
-                a.qc = qc.check_image(store.get_bytes(a.key), {**a.params, "format": a.content_type})
-            elif a.kind == AssetKind.VIDEO:
-                a.qc = qc.check_video(store.get_bytes(a.key), {**a.params, "format": a.content_type})
-        except Exception as exc:  # a broken checker must not pass an asset silently
+    copy_items: list[tuple[Asset, Product, dict[str, Any]]] = []
+    for product, assets in batch:
+        for a in assets:
+            try:
+                if a.kind == AssetKind.COPY:
+                    copy_items.append((a, product, store.get_json(a.key)))
+                elif a.kind == AssetKind.IMAGE:
+                    a.qc = qc.check_image(store.get_bytes(a.key), {**a.params, "format": a.content_type})
+                elif a.kind == AssetKind.VIDEO:
+                    a.qc = qc.check_video(store.get_bytes(a.key), {**a.params, "format": a.content_type})
+            except Exception as exc:  # a broken checker must not pass an asset silently
+                a.qc = [QCResult(check="qc_error", severity="block", message=f"check failed: {exc}")]
+    if not copy_items:
+        return {}
+    try:
+        report = qc.check_copy_assets(
+            [c[2] for c in copy_items], [c[1] for c in copy_items], settings.content, qc=settings.qc
+        )
+    except Exception as exc:
+        for a, _, _ in copy_items:
             a.qc = [QCResult(check="qc_error", severity="block", message=f"check failed: {exc}")]
-    return assets
-
-
-def blocking_feedback(assets: list[Asset]) -> str:
-    msgs = sorted(
-        {
-            f"{f.message}" + (f" ({f.span})" if f.span else "")
-            for a in assets
-            for f in a.qc
-            if f.severity == "block"
-        }
-    )
-    return "Fix these problems of the previous attempt: " + "; ".join(msgs[:8])
+        return {}
+    for (a, _, _), findings in zip(copy_items, report.findings, strict=True):
+        a.qc = findings
+    return report.gx_results
 
 
 def run_batch(
@@ -136,19 +144,16 @@ def run_batch(
     feedback: dict[str, str] | None = None,
     generators: Generators | None = None,
     formats: list[str] | None = None,
+    day: str | None = None,
 ) -> BatchOutcome:
     """Generate, check and regenerate-on-block one batch; write each product's ledger entry."""
     gens = generators or Generators(settings)
     out = BatchOutcome(backends=gens.describe())
-    spec = settings.content
     fingerprint = generation_fingerprint(settings)
     feedback = dict(feedback or {})
     pending = {p.sku: p for p in products}
     records: dict[str, ProductRecord] = {}
     attempts: dict[str, int] = {}
-    max_tries = (
-        1 + settings.qc.max_regenerations if hasattr(settings, "qc") else 1 + settings.flow.max_regenerations
-    )
     while pending:
         batch = list(pending.values())
         for p in batch:
@@ -156,43 +161,44 @@ def run_batch(
         assets_by_sku, failures = _generate(
             batch, settings, store, gens, feedback, formats, out.stage_seconds
         )
+        checkable = [(p, assets_by_sku.get(p.sku, [])) for p in batch if assets_by_sku.get(p.sku)]
+        gx = _timed(
+            out.stage_seconds, "checks", lambda checkable=checkable: check_assets(store, checkable, settings)
+        )
+        if gx and day:
+            out.gx_keys.append(_store_gx(store, day, run_id, gx))
         regenerate: dict[str, Product] = {}
         for p in batch:
             assets = assets_by_sku.get(p.sku, [])
+            base = {
+                "sku": p.sku,
+                "content_hash": p.content_hash,
+                "fingerprint": fingerprint,
+                "run_id": run_id,
+                "attempts": attempts[p.sku],
+            }
             if p.sku in failures and not assets:
                 records[p.sku] = ProductRecord(
-                    sku=p.sku,
-                    content_hash=p.content_hash,
-                    fingerprint=fingerprint,
-                    status="failed",
-                    verdict="block",
-                    failures=[failures[p.sku]],
-                    run_id=run_id,
-                    attempts=attempts[p.sku],
+                    **base, status="failed", verdict="block", failures=[failures[p.sku]]
                 )
                 continue
-            _timed(
-                out.stage_seconds, "checks", lambda p=p, assets=assets: check_assets(store, p, assets, spec)
-            )
-            findings = [f for a in assets for f in a.qc]
-            v = verdict_of(findings)
-            if v == "block" and attempts[p.sku] < max_tries and _should_regenerate(settings, findings):
-                feedback[p.sku] = blocking_feedback(assets)
+            outcome, kept, notes, fb = _apply_policy(assets, attempts[p.sku] - 1, settings)
+            if outcome == "regenerate":
+                feedback[p.sku] = fb
                 regenerate[p.sku] = p
                 out.regenerated += 1
                 continue
+            if p.sku in failures:
+                notes.insert(0, failures[p.sku])
+            v = verdict_of([f for a in kept for f in a.qc])
             prev = read_record(store, p.sku)
             records[p.sku] = ProductRecord(
-                sku=p.sku,
-                content_hash=p.content_hash,
-                fingerprint=fingerprint,
+                **base,
                 status="qc_blocked" if v == "block" else "pending_review",
                 verdict=v,
-                assets=assets,
-                failures=[failures[p.sku]] if p.sku in failures else [],
-                run_id=run_id,
+                assets=kept,
+                failures=notes,
                 rejection_reasons=prev.rejection_reasons if prev else [],
-                attempts=attempts[p.sku],
             )
         pending = regenerate
     for rec in records.values():
@@ -210,13 +216,39 @@ def run_batch(
     return out
 
 
-def _should_regenerate(settings: Settings, findings: list[QCResult]) -> bool:
-    try:
-        from tasks.qc.policy import action_for
-    except ImportError:
-        return True
-    qc_settings = getattr(settings, "qc", None)
-    return any(action_for(f, qc_settings) == "regenerate" for f in findings if f.severity == "block")
+def _store_gx(store: ArtifactStore, day: str, run_id: str, gx: dict[str, Any]) -> str:
+    """Keep great-expectations' own validation results beside the run (runs/{day}/{run}/gx/...)."""
+    from tasks.keys import run_key
+    from tasks.models import content_hash
+
+    key = run_key(day, run_id, f"gx/copy-{content_hash(gx)[:12]}.json")
+    store.put_json(key, gx)
+    return key
+
+
+def _apply_policy(
+    assets: list[Asset], attempt: int, settings: Settings
+) -> tuple[str, list[Asset], list[str], str]:
+    """Per asset: regenerate (the whole product, with the findings as feedback), drop, or review."""
+    from tasks.qc.policy import decide
+
+    kept: list[Asset] = []
+    notes: list[str] = []
+    feedback: list[str] = []
+    regenerate = False
+    for a in assets:
+        d = decide(a.qc, attempt, settings.qc)
+        if d.outcome == "regenerate":
+            regenerate = True
+            feedback.append(d.feedback)
+        if d.outcome == "drop":
+            msgs = "; ".join(f.message for f in a.qc if f.severity == "block")
+            notes.append(f"dropped {a.content_type} ({a.language or a.kind}): {msgs}")
+            continue
+        kept.append(a)
+    if regenerate:
+        return "regenerate", assets, notes, "\n".join(dict.fromkeys(feedback))
+    return "review", kept, notes, ""
 
 
 def _generate(
@@ -234,16 +266,25 @@ def _generate(
 
     assets: dict[str, list[Asset]] = {p.sku: [] for p in products}
     failures: dict[str, str] = {}
+    m = settings.models
     copy = _timed(
         stage_seconds,
         "copy",
-        lambda: generate_copy(products, settings.content, gens.text, store, feedback=feedback or None),
+        lambda: generate_copy(
+            products,
+            settings.content,
+            gens.text,
+            store,
+            feedback=feedback or None,
+            max_retries=m.max_retries,
+            seed=m.seed,
+            max_new_tokens=m.max_new_tokens,
+        ),
     )
-    headlines: dict[str, str] = {}
     for sku, items in copy.assets_by_sku().items():
-        assets[sku].extend(items)
-    headlines = copy.headlines()
+        assets.setdefault(sku, []).extend(items)
     failures.update(copy.failure_reasons())
+    cs = settings.creatives
     creatives = _timed(
         stage_seconds,
         "creatives",
@@ -254,11 +295,21 @@ def _generate(
             image_gen=gens.image,
             video_gen=gens.video,
             formats=formats,
-            headlines=headlines,
+            headlines=copy.headlines(),
+            seed=m.seed,
+            cta=cs.cta,
+            cta_zh=cs.cta_zh,
+            max_image_pixels=cs.max_image_pixels,
         ),
     )
-    for sku, items in creatives.assets_by_sku().items():
-        assets[sku].extend(items)
-    for sku, reason in creatives.failure_reasons().items():
-        failures[sku] = f"{failures[sku]}; {reason}" if sku in failures else reason
+    for pc in creatives.products:
+        assets.setdefault(pc.sku, []).extend(pc.assets)
+        for key in pc.skipped:  # made by an earlier run with the same inputs: reuse its Asset record
+            assets[pc.sku].append(Asset.model_validate(store.get_json(key + ".json")))
+        problems = [f"{f.format}: {f.error}" for f in pc.failures]
+        if pc.image_error:
+            problems.insert(0, f"product image: {pc.image_error}")
+        if problems:
+            reason = "; ".join(problems)
+            failures[pc.sku] = f"{failures[pc.sku]}; {reason}" if pc.sku in failures else reason
     return assets, failures

@@ -70,6 +70,8 @@ def load_recommendations(store: ArtifactStore, day: str | None) -> dict[str, lis
     df = pd.read_parquet(io.BytesIO(store.get_bytes(keys[-1])))
     if not {"sku", "rec_sku"} <= set(df.columns):
         return {}
+    if "rank" in df.columns:
+        df = df.sort_values(["sku", "rank"])
     out: dict[str, list[str]] = {}
     for sku, rec in zip(df["sku"], df["rec_sku"], strict=False):
         out.setdefault(str(sku), []).append(str(rec))

@@ -155,7 +155,8 @@ SHOPIFY_COLUMNS = [
     "Image Alt Text",
     "SEO Title",
     "SEO Description",
-    "Metafield: custom.recommendations [list.single_line_text_field]",
+    # Shopify's own discovery metafield, so "you may also like" works in standard themes
+    "Related products (product.metafields.shopify--discovery--product_recommendation.related_products)",
 ]
 
 
@@ -169,7 +170,6 @@ def shopify_csv(
 ) -> bytes:
     """A Shopify product CSV that imports the new copy and images (one row per image)."""
     import html as _html
-    import json
 
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=SHOPIFY_COLUMNS, lineterminator="\n")
@@ -202,7 +202,7 @@ def shopify_csv(
             "Variant Compare At Price": "" if compare is None else str(compare),
             "SEO Title": title[:70],
             "SEO Description": desc[:320],
-            SHOPIFY_COLUMNS[-1]: json.dumps(recs[p.sku]) if p.sku in recs else "",
+            SHOPIFY_COLUMNS[-1]: ", ".join(_handle(s, products) for s in recs.get(p.sku, [])),
         }
         if not images:
             w.writerow(first)
@@ -218,6 +218,11 @@ def shopify_csv(
                 }
             )
     return buf.getvalue().encode("utf-8")
+
+
+def _handle(sku: str, products: dict[str, Product]) -> str:
+    p = products.get(sku)
+    return ((p.group_id or p.sku) if p else sku).lower()
 
 
 def write_feeds(

@@ -126,6 +126,7 @@ class FlowSettings(_Group):
     review_timeout_s: int = Field(default=3600, gt=0)
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "UTC"
+    recommendations: bool = Field(default=True, description="run recommendations after ingestion")
     public_base_url: str | None = Field(
         default=None, description="public URL of the store root (CDN) used for image links in feeds"
     )
@@ -169,10 +170,10 @@ class ServiceSettings(_Group):
     pool_type: Literal["process", "kubernetes"] = Field(default="process")
     gpu_slots: int = Field(default=1, gt=0, description="slots of the `gpu` concurrency limit: one per GPU")
     zombie_after_s: int = Field(
-        default=600,
-        ge=30,
+        default=120,
+        ge=45,
         description="a generation batch run whose heartbeats stop this long is marked crashed and rerun; "
-        "must exceed the GPU workers' PREFECT_FLOWS_HEARTBEAT_FREQUENCY (Prefect's default is 180)",
+        "must exceed the batch runs' PREFECT_FLOWS_HEARTBEAT_FREQUENCY (30 s in infra/prefect.yaml)",
     )
 
 
