@@ -116,8 +116,11 @@ def _wait_s3_ready(url: str, timeout_s: float) -> None:
     raise AigcError(f"S3 at {url} never became ready: {last}")
 
 
-def start_prefect_server(home: Path, port: int | None = None, timeout_s: float = 90) -> Service:
-    """A real Prefect server (SQLite under `home`), reachable from other processes."""
+def start_prefect_server(
+    home: Path, port: int | None = None, timeout_s: float = 90, database_url: str | None = None
+) -> Service:
+    """A real Prefect server (SQLite under `home`, or PostgreSQL at `database_url`), reachable
+    from other processes."""
     port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     log = home / "prefect-server.log"
@@ -128,6 +131,8 @@ def start_prefect_server(home: Path, port: int | None = None, timeout_s: float =
         "PREFECT_SERVER_UI_ENABLED": os.environ.get("PREFECT_SERVER_UI_ENABLED", "true"),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
     }
+    if database_url:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
     cmd = [
         str(Path(sys.executable).with_name("prefect")),
         "server",
@@ -147,3 +152,149 @@ def start_prefect_server(home: Path, port: int | None = None, timeout_s: float =
         svc.stop()
         raise
     return svc
+
+
+# --- long-lived services for `aigc server up|down|status` -------------------------------------
+# `up` starts the servers in their own sessions so they outlive the command; a small JSON pid file
+# per service under the data folder lets a later `down` or `status` (another process) find them.
+
+
+def _pid_file(data_dir: Path, name: str) -> Path:
+    return data_dir / f"{name}.pid.json"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not yet reaped) counts as gone
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def write_pid_file(data_dir: Path, svc: Service, **extra: object) -> Path:
+    import json
+
+    path = _pid_file(data_dir, svc.name)
+    path.write_text(json.dumps({"pid": svc.proc.pid, "url": svc.url, "log": str(svc.log), **extra}))
+    return path
+
+
+def read_pid_file(data_dir: Path, name: str) -> dict | None:
+    import json
+
+    path = _pid_file(data_dir, name)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def service_health(url: str) -> bool:
+    """True when the service answers HTTP at all (Prefect: GET /api/health; S3: any status)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+def stop_pid(pid: int, timeout_s: float = 20) -> bool:
+    """SIGTERM the service's process group, wait, then SIGKILL; True when it was running."""
+    if not pid_alive(pid):
+        return False
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return True
+        time.sleep(0.2)
+    with contextlib_suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def contextlib_suppress(*exc: type[BaseException]):
+    import contextlib
+
+    return contextlib.suppress(*exc)
+
+
+def server_up(
+    data_dir: Path,
+    prefect_port: int,
+    s3_port: int | None,
+    database_url: str | None = None,
+) -> dict:
+    """Start the Prefect server (and SeaweedFS unless `s3_port` is None) in the background, record
+    their pids under `data_dir`; a service that already runs and answers is left as it is."""
+    if s3_port is not None and not (
+        os.environ.get("AWS_ACCESS_KEY_ID") and os.environ.get("AWS_SECRET_ACCESS_KEY")
+    ):
+        raise AigcError(
+            "SeaweedFS takes its S3 credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; "
+            "set both (any values for a local store) or pass --no-s3"
+        )
+    data_dir = data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    out: dict = {"data_dir": str(data_dir), "services": {}, "env": []}
+    plan: list[tuple[str, int]] = [("prefect", prefect_port)]
+    if s3_port is not None:
+        plan.append(("seaweedfs", s3_port))
+    for name, port in plan:
+        info = read_pid_file(data_dir, name)
+        if info and pid_alive(info["pid"]) and service_health(_health_url(name, info["url"])):
+            out["services"][name] = {**info, "state": "already running"}
+            continue
+        if name == "prefect":
+            svc = start_prefect_server(data_dir / "prefect", port=port, database_url=database_url)
+        else:
+            svc = start_seaweedfs(data_dir / "seaweedfs", port=port)
+        write_pid_file(data_dir, svc)
+        out["services"][name] = {"pid": svc.proc.pid, "url": svc.url, "log": str(svc.log), "state": "started"}
+    out["env"].append(f"PREFECT_API_URL={out['services']['prefect']['url']}")
+    if "seaweedfs" in out["services"]:
+        out["env"].append(f"AWS_ENDPOINT_URL_S3={out['services']['seaweedfs']['url']}")
+    return out
+
+
+def _health_url(name: str, url: str) -> str:
+    return url + "/health" if name == "prefect" else url + "/"
+
+
+def server_status(data_dir: Path) -> dict:
+    out: dict = {"data_dir": str(data_dir.resolve()), "services": {}}
+    for name in ("prefect", "seaweedfs"):
+        info = read_pid_file(data_dir, name)
+        if info is None:
+            out["services"][name] = {"state": "not started"}
+            continue
+        alive = pid_alive(info["pid"])
+        healthy = alive and service_health(_health_url(name, info["url"]))
+        state = "running" if healthy else ("not answering" if alive else "stopped")
+        out["services"][name] = {**info, "state": state, "healthy": healthy}
+    return out
+
+
+def server_down(data_dir: Path) -> dict:
+    out: dict = {"data_dir": str(data_dir.resolve()), "services": {}}
+    for name in ("seaweedfs", "prefect"):
+        info = read_pid_file(data_dir, name)
+        if info is None:
+            continue
+        was_running = stop_pid(info["pid"])
+        _pid_file(data_dir, name).unlink(missing_ok=True)
+        out["services"][name] = {**info, "state": "stopped" if was_running else "was not running"}
+    return out
