@@ -98,7 +98,9 @@ class ModelSettings(_Group):
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     seed: int = 0
-    max_new_tokens: int = Field(default=1024, gt=0, description="reply budget; listings from real models need ~1k")
+    max_new_tokens: int = Field(
+        default=1024, gt=0, description="reply budget; listings from real models need ~1k"
+    )
     batch_size: int = Field(default=8, gt=0)
     max_retries: int = Field(default=2, ge=0, le=10)
 

@@ -15,6 +15,7 @@ why it runs per batch of assets and never per line.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,9 @@ DUPLICATE = rule("gx.duplicate", "gx", "block", "{field} duplicates another vari
 HTML = rule("gx.html", "gx", "block", "{field} contains HTML markup ({span}); the channel takes plain text")
 EMOJI = rule("gx.emoji", "gx", "block", "{field} contains emoji ({span}), which {channel} does not allow")
 RULES = {r.id: r for r in (REQUIRED, LENGTH, LANGUAGE, DUPLICATE, HTML, EMOJI)}
+
+# GX wraps our patterns in its own group before calling pandas, which then warns on every run.
+warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
 
 EMOJI_RE = re.compile("[\U0001f300-\U0001faff\U0001f000-\U0001f2ff\u2600-\u27bf\u2b50\u2b55\ufe0f]")
 HTML_RE = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?\s*>|&(?:nbsp|amp|lt|gt|quot);"

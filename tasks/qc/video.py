@@ -103,9 +103,15 @@ def check_video(data: bytes, meta: dict[str, Any]) -> list[QCResult]:
     max_frozen = float(meta.get("max_frozen_s", 3.0))
     # A clip made without any product photo is a still card by design: worth a look, not broken.
     still_by_design = meta.get("photos") == 0 or bool(meta.get("text_only"))
-    still = [False] + [
-        float(np.abs(a - b).mean()) < FROZEN_DIFF for a, b in zip(frames, frames[1:], strict=False)
-    ]
+    # Compare with the first frame of the current still stretch, not only the previous frame: a slow
+    # pan or zoom changes little between neighbours but a lot over a second, and is not frozen.
+    still = [False]
+    anchor = frames[0]
+    for f in frames[1:]:
+        same = float(np.abs(f - anchor).mean()) < FROZEN_DIFF
+        still.append(same)
+        if not same:
+            anchor = f
     for start, n in _runs(still):
         if (n + 1) / fps > max_frozen and not all(
             float(frames[i].mean()) < BLACK_LUMA for i in range(start, start + n)
