@@ -63,3 +63,27 @@ def group(parent: click.Group, name: str, help_text: str) -> click.Group:
     new = click.Group(name=name, help=help_text)
     parent.add_command(new)
     return new
+
+
+def resolve_source(source: str) -> str:
+    """A catalog argument: `latest`/`snapshot` (the newest snapshot), an s3:// URI, or an existing file."""
+    from pathlib import Path
+
+    from tasks.errors import UserInputError
+
+    if source in ("snapshot", "latest") or source.startswith("s3://"):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise UserInputError(
+            f"catalog file {source} does not exist; pass a catalog file, an s3:// URI or `latest`"
+        )
+    return str(path.resolve())
+
+
+def quiet_run_logs(ctx: click.Context) -> None:
+    """Prefect's per-run console logs only with --verbose; the summary is what a person reads."""
+    verbose = bool(ctx.find_root().obj.get("verbose"))
+    quiet_prefect(verbose)
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import click
 
-from flows.cli_common import emit_json, group, quiet_prefect, settings_from, stderr_console
+from flows.cli_common import (
+    emit_json,
+    group,
+    quiet_run_logs,
+    resolve_source,
+    settings_from,
+    stderr_console,
+)
 from tasks.errors import UserInputError
 
 
@@ -50,17 +55,8 @@ def register(cli: click.Group) -> None:
         settings_from(ctx)  # fail on bad settings before starting Prefect
         if limit is not None and limit < 1:
             raise UserInputError(f"--limit {limit} must be at least 1")
-        if source not in ("snapshot", "latest") and not source.startswith("s3://"):
-            path = Path(source)
-            if not path.is_file():
-                raise UserInputError(
-                    f"catalog file {source} does not exist; pass a catalog file, an s3:// URI or `latest`"
-                )
-            source = str(path.resolve())
-        verbose = bool(ctx.find_root().obj.get("verbose"))
-        quiet_prefect(verbose)
-        if not verbose:
-            os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        source = resolve_source(source)
+        quiet_run_logs(ctx)
         from flows.generate_copy import generate_copy_flow
 
         summary = generate_copy_flow(

@@ -60,16 +60,7 @@ def load_outcome(store: ArtifactStore, day: str, run_id: str, skus: list[str]) -
         if rec is None or rec.run_id != run_id:
             records.append(_failed_record(sku, "the batch finished but left no ledger entry for it", 1))
             continue
-        records.append(
-            {
-                "sku": rec.sku,
-                "status": rec.status,
-                "verdict": rec.verdict,
-                "failures": rec.failures,
-                "assets": len(rec.assets),
-                "attempts": rec.attempts,
-            }
-        )
+        records.append(rec.summary())
     return {
         "records": records,
         "stage_seconds": {},

@@ -14,6 +14,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from tasks.creatives.backends import make_generators
 from tasks.models import Product
 
 GPU_LIMIT = "gpu"
@@ -40,33 +41,6 @@ def gpu_guard(settings: Any) -> contextlib.AbstractContextManager[Any]:
     from prefect.concurrency.sync import concurrency
 
     return concurrency(GPU_LIMIT, occupy=1)
-
-
-def make_generators(settings: Any, want_video: bool) -> tuple[Any, Any]:
-    from aigc_models.image import BrandStyle, get_image_generator
-    from aigc_models.video import get_video_generator
-
-    c = settings.creatives
-    brand = BrandStyle.from_brand_kit(settings.content.brand, background=c.background)
-    opts = {
-        "generation_size": c.generation_size,
-        "inference_steps": c.inference_steps,
-        "guidance_scale": c.guidance_scale,
-        "scene_prompt": c.scene_prompt,
-    }
-    image_gen = get_image_generator(settings.models, brand, **opts)
-    video_gen = None
-    if want_video:
-        video_gen = get_video_generator(
-            settings.models,
-            brand,
-            seconds=c.video_seconds,
-            fps=c.video_fps,
-            frames=c.video_frames,
-            inference_steps=c.inference_steps,
-            scene_prompt=c.scene_prompt,
-        )
-    return image_gen, video_gen
 
 
 @task(name="generate-creatives-batch", cache_policy=NONE, tags=["gpu"])

@@ -34,6 +34,17 @@ class ProductRecord(BaseModel):
     attempts: int = 1
     updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
+    def summary(self) -> dict:
+        """The small per-product line a batch reports upward."""
+        return {
+            "sku": self.sku,
+            "status": self.status,
+            "verdict": self.verdict,
+            "failures": self.failures,
+            "assets": len(self.assets),
+            "attempts": self.attempts,
+        }
+
     def needs_generation(self, content_hash: str, fingerprint: str) -> bool:
         """Regenerate when the product or the generation settings changed, or a person rejected it."""
         if self.content_hash != content_hash or self.fingerprint != fingerprint:

@@ -78,13 +78,11 @@ class Generators:
     """The backends for one process, chosen from settings once and reused for every batch."""
 
     def __init__(self, settings: Settings) -> None:
-        from aigc_models.image import get_image_generator
         from aigc_models.text import get_text_generator
-        from aigc_models.video import get_video_generator
+        from tasks.creatives.backends import make_generators
 
         self.text = get_text_generator(settings.models)
-        self.image = get_image_generator(settings.models)
-        self.video = get_video_generator(settings.models) if settings.content.video_formats else None
+        self.image, self.video = make_generators(settings, want_video=bool(settings.content.video_formats))
 
     def describe(self) -> dict[str, str]:
         out = {"copy": self.text.describe(), "image": _describe(self.image)}
@@ -203,16 +201,7 @@ def run_batch(
         pending = regenerate
     for rec in records.values():
         write_record(store, rec)
-        out.records.append(
-            {
-                "sku": rec.sku,
-                "status": rec.status,
-                "verdict": rec.verdict,
-                "failures": rec.failures,
-                "assets": len(rec.assets),
-                "attempts": rec.attempts,
-            }
-        )
+        out.records.append(rec.summary())
     return out
 
 
