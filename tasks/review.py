@@ -214,7 +214,9 @@ def render_contact_sheet(
                 payload = store.get_json(a.key)
             except FileNotFoundError:
                 continue
-            parts.append(f"<h3>{html.escape(a.content_type)} ({html.escape(a.language or '')})</h3><dl>")
+            # the file name carries type, language, channel and segment: ad_copy.en.meta.json
+            label = a.key.rsplit("/", 1)[-1].removesuffix(".json")
+            parts.append(f"<h3>{html.escape(label)}</h3><dl>")
             body = payload.get("content", payload) if isinstance(payload, dict) else payload
             for path, text in _flatten(body):
                 if path.split(".")[-1] in _SKIP_FIELDS:
