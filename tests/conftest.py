@@ -120,6 +120,20 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path):
     return open_store(uri)
 
 
+def chromium_flags(profile: Path) -> list[str]:
+    """Headless Chromium as this machine needs it: no sandbox (root), no GPU, no background network."""
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+    ]
+
+
 def copy_catalog(src: Path, dst_dir: Path) -> Path:
     """Copy a shared catalog into a test's tmp dir when a test must edit it (never into the repo)."""
     dst = dst_dir / src.name

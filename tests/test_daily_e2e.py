@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.conftest import chromium_flags
+
 pytestmark = pytest.mark.slow
 
 AIGC = str(Path(sys.executable).with_name("aigc"))
@@ -253,16 +255,7 @@ def test_contact_sheet_renders_in_chromium_with_script_title_as_text(env, tmp_pa
     assert index.is_file()
     profile = tmp_path / "chrome-profile"
     shot = tmp_path / "sheet.png"
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-    ]
+    flags = chromium_flags(profile)
     dom = subprocess.run(
         [chromium, *flags, "--dump-dom", index.as_uri()], capture_output=True, text=True, timeout=120
     )

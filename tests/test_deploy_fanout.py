@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import chromium_flags
+
 pytestmark = pytest.mark.slow
 
 N_PRODUCTS = 40
@@ -247,14 +249,7 @@ def chromium_page_text(
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (scripts/system-deps.sh installs it)")
     flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
+        *chromium_flags(profile),
         "--remote-debugging-port=0",
         "--window-size=1400,1000",
     ]
