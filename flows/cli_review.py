@@ -198,6 +198,31 @@ def register(cli: click.Group) -> None:
         result = send_decision(ctx, run_id, _request(reviewer, list(skus), all_passed, []))
         _done(result, as_json)
 
+    @review.command("decide")
+    @click.argument("run_id")
+    @click.option("--approve", "approve", multiple=True, help="SKU to approve (repeat).")
+    @click.option("--all-passed", is_flag=True, help="Approve every product without a blocking finding.")
+    @click.option(
+        "--reject", "reject", multiple=True, metavar="SKU=REASON", help="Reject with a reason (repeat)."
+    )
+    @click.option("--reviewer", required=True)
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def decide_cmd(ctx, run_id, approve, all_passed, reject, reviewer, as_json):
+        """Approvals and rejections in one form: a paused run resumes once, with all of them."""
+        rejections = []
+        for item in reject:
+            sku, sep, reason = item.partition("=")
+            if not sep or not sku or not reason.strip():
+                raise UserInputError(
+                    f"--reject {item!r} must look like SKU=REASON, e.g. --reject belt-1='wrong colour'"
+                )
+            rejections.append((sku, reason.strip()))
+        if not approve and not all_passed and not rejections:
+            raise UserInputError("say what to decide: --approve SKU, --all-passed and/or --reject SKU=REASON")
+        quiet_prefect()
+        _done(send_decision(ctx, run_id, _request(reviewer, list(approve), all_passed, rejections)), as_json)
+
     @review.command("reject")
     @click.argument("run_id")
     @click.option("--sku", "skus", multiple=True, required=True, help="SKU to reject (repeat).")

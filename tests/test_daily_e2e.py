@@ -177,53 +177,54 @@ def test_pause_mode_review_from_another_process(env, rawhide_copy):
             resume_flow_run(uuid.UUID(run_id), run_input={"reviewer": "", "approve": ["NOT-A-SKU"]})
         assert json.loads(aigc(env, "review", "show", run_id, "--json").stdout)["state"] == "PAUSED"
 
-        approve, reject = skus[:3], skus[3]
-        # the reject goes in the same form as the approvals: one typed input resumes the run
-        from flows.cli_review import _request
-
+        approve, reject, late = skus[:3], skus[3], skus[4]
+        # approvals and a rejection in one typed form: the paused run resumes once, with all of them
         res = aigc(
             env,
             "review",
-            "approve",
+            "decide",
             run_id,
-            *sum((["--sku", s] for s in approve), []),
+            *sum((["--approve", s] for s in approve), []),
+            "--reject",
+            f"{reject}=Too salesy, mention the brass hardware",
             "--reviewer",
             "ann",
             "--json",
             check=False,
         )
         assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout)["sent_to"] == "waiting run"
         out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err[-3000:]
         summary = json.loads(out)
-        assert summary["approved"] == 3 and summary["published"] == 3
+        assert (summary["approved"], summary["rejected"], summary["published"]) == (3, 1, 3)
         s = store(env)
-        assert (
-            sorted(k.split("/")[1] for k in s.list("published/") if k.endswith("/manifest.json")) == approve
-        )
-        # the rejection: the run is finished now, so the CLI writes it to the ledger
+        published = sorted(k.split("/")[1] for k in s.list("published/") if k.endswith("/manifest.json"))
+        assert published == approve
+        assert read_record(s, reject).status == "rejected"
+        assert s.get_json(f"review/{run_id}/decisions/{reject}.json")["reviewer"] == "ann"
+        # a decision after the run finished goes to the ledger directly
         res = aigc(
             env,
             "review",
             "reject",
             run_id,
             "--sku",
-            reject,
+            late,
             "--reason",
-            "Too salesy, mention the brass hardware",
+            "Wrong photo crop",
             "--reviewer",
             "bob",
             "--json",
         )
         assert json.loads(res.stdout)["sent_to"] == "ledger"
-        assert read_record(s, reject).status == "rejected"
-        assert _request("x", [], False, [])["reviewer"] == "x"
+        assert read_record(s, late).status == "rejected"
     finally:
         if proc.poll() is None:
             proc.kill()
 
     nxt, _ = run_json(env, str(rawhide_copy))
-    assert nxt["generated"] == 1  # only the rejected product comes back
+    assert nxt["generated"] == 2  # only the two rejected products come back
     rec = read_record(s, reject)
     assert rec.run_id == nxt["run_id"]
     payloads = [json.dumps(s.get_json(a.key)) for a in rec.assets if a.kind == "copy"]
